@@ -66,6 +66,12 @@ CREATE TABLE IF NOT EXISTS item_entities (
     PRIMARY KEY (item_id, entity)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS item_entities_entity ON item_entities(entity, item_id);
+CREATE TABLE IF NOT EXISTS tokens (
+    content_hash TEXT NOT NULL,
+    segmenter TEXT NOT NULL,
+    tokens TEXT NOT NULL,
+    PRIMARY KEY (content_hash, segmenter)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS embeddings (
     content_hash TEXT NOT NULL,
     model TEXT NOT NULL,
@@ -123,6 +129,7 @@ class Store:
         conn = _connect(path)
         conn.executescript(SCHEMA)
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
         conn.commit()
         return cls(path, conn)
 
@@ -193,6 +200,7 @@ class Store:
         ids = item_ids_for(source, [(it.title, it.text) for it in parsed.items])
         with self.transaction() as c:
             c.execute("DELETE FROM items WHERE issue_id = ?", (issue_id,))
+            _bump_generation(c)
             c.execute(
                 "INSERT OR REPLACE INTO issues (id, source, root, date, title, layout, content_hash,"
                 " size, mtime_ns, fingerprint, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -228,6 +236,8 @@ class Store:
         with self.transaction() as c:
             for s in sources:
                 n += c.execute("DELETE FROM issues WHERE source = ?", (s,)).rowcount
+            if n:
+                _bump_generation(c)
             c.execute("DELETE FROM entities WHERE name NOT IN (SELECT entity FROM item_entities)")
         return n
 
@@ -337,6 +347,10 @@ class Store:
             for r in self.conn.execute(sql, (type_,) if type_ else ())
         ]
 
+    def generation(self) -> int:
+        """Grows with every change to items: indexes record it to know they are stale."""
+        return int(self.get_meta("generation") or 0)
+
     def item_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
 
@@ -351,12 +365,39 @@ class Store:
             out.update(self.conn.execute(q, [model, *chunk]).fetchall())
         return out
 
+    def cached_tokens(self, segmenter: str, hashes: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(hashes), 900):
+            q = f"SELECT content_hash, tokens FROM tokens WHERE segmenter = ? AND content_hash IN ({','.join('?' * len(chunk))})"
+            out.update(self.conn.execute(q, [segmenter, *chunk]).fetchall())
+        return out
+
+    def cache_tokens(self, segmenter: str, rows: Sequence[tuple[str, str]]) -> None:
+        with self.transaction() as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO tokens (content_hash, segmenter, tokens) VALUES (?,?,?)",
+                [(h, segmenter, t) for h, t in rows],
+            )
+
+    def index_rows(self) -> list[tuple]:
+        """(id, content_hash, title, text, date, issue_id, kind, section, entities-json) of
+        every item, in a stable order: what the indexes are built from."""
+        return self.conn.execute(
+            "SELECT it.id, it.content_hash, it.title, it.text, it.date, it.issue_id, it.kind,"
+            " it.section, (SELECT json_group_array(entity) FROM item_entities WHERE item_id = it.id)"
+            " FROM items it ORDER BY it.rowid"
+        ).fetchall()
+
     def cache_vectors(self, model: str, rows: Sequence[tuple[str, bytes]]) -> None:
         with self.transaction() as c:
             c.executemany(
                 "INSERT OR REPLACE INTO embeddings (content_hash, model, vector) VALUES (?,?,?)",
                 [(h, model, v) for h, v in rows],
             )
+
+
+def _bump_generation(c: sqlite3.Connection) -> None:
+    c.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
 
 def _chunks(seq: list, n: int) -> Iterator[list]:

@@ -45,3 +45,76 @@ def fold_aligned(text: str) -> str:
         f = fold_char(ch)
         out.append(f if len(f) == 1 else ch.lower() if len(ch.lower()) == 1 else ch)
     return "".join(out)
+
+
+# -- segmentation --------------------------------------------------------------------------
+
+ENTITY_TOKEN_PREFIX = "@"  # entity tokens never collide with words: "@智谱ai"
+
+_STOPWORDS: frozenset[str] | None = None
+
+
+def stopwords() -> frozenset[str]:
+    global _STOPWORDS
+    if _STOPWORDS is None:
+        from importlib.resources import files
+
+        raw = files("kb").joinpath("data/stopwords.txt").read_text("utf-8")
+        _STOPWORDS = frozenset(
+            w.strip() for w in raw.splitlines() if w.strip() and not w.startswith("#")
+        )
+    return _STOPWORDS
+
+
+def entity_token(name: str) -> str:
+    """The BM25 token an entity contributes wherever any of its aliases occurs."""
+    return ENTITY_TOKEN_PREFIX + fold(name).replace(" ", "_")
+
+
+def _is_word(tok: str) -> bool:
+    return any(ch.isalnum() for ch in tok)
+
+
+class Segmenter:
+    """jieba segmentation on folded text, with the gazetteer's entities kept whole.
+
+    Entity spans found by the tagger add one entity token each (so "ByteDance" and
+    "字節跳動" meet on ``@字节跳动``) besides their words; model names therefore stay
+    whole however they are spaced. Documents are cut in jieba's search mode (long words
+    plus their sub-words, for recall); queries in accurate mode so no term counts twice.
+    """
+
+    def __init__(self, tagger) -> None:  # kb.entities.Tagger; not imported to keep layering
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)  # it logs "Building prefix dict" to stderr
+        self.tagger = tagger
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for ent in tagger.gazetteer.entities.values() if isinstance(tagger.gazetteer.entities, dict) \
+                else tagger.gazetteer.entities:
+            for alias in (ent.name, *ent.aliases):
+                word = fold(alias)
+                if len(word) > 1 and " " not in word:
+                    self._jieba.add_word(word, freq=20000)
+        self._stop = stopwords()
+
+    def _words(self, text: str, *, for_query: bool) -> list[str]:
+        folded = fold(text)
+        cut = self._jieba.lcut(folded) if for_query else self._jieba.lcut_for_search(folded)
+        return [w for w in (t.strip() for t in cut) if w and w not in self._stop and _is_word(w)]
+
+    def tokens(self, text: str, *, for_query: bool = False) -> list[str]:
+        out: list[str] = []
+        pos = 0
+        for start, end, ent in self.tagger.find(text):
+            if start < pos:
+                continue
+            out += self._words(text[pos:start], for_query=for_query)
+            out.append(entity_token(ent.name))
+            out += self._words(text[start:end], for_query=for_query)
+            pos = end
+        out += self._words(text[pos:], for_query=for_query)
+        return out

@@ -1,0 +1,361 @@
+"""Search: query understanding -> BM25 + dense retrieval -> fusion -> typed hits.
+
+A :class:`Searcher` opens the store and indexes once and answers many queries (the CLI's
+``--batch``, the UI, notebooks). Everything a result shows comes from the SQLite store;
+the indexes only rank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import dates
+from .config import Settings, load_settings
+from .entities import Tagger, default_tagger
+from .errors import QueryError
+from .fusion import ranks, rrf
+from .index import LexicalIndex, build_lexical, lexical_is_fresh
+from .store import Store
+from .text import Segmenter, fold
+
+log = logging.getLogger(__name__)
+
+MODES = ("hybrid", "bm25", "dense")
+CANDIDATES = 200  # how deep each ranking goes before fusion
+# Fusion weights, chosen on ../shared/eval (see README "Search quality").
+WEIGHTS = {"bm25": 1.0, "dense": 0.5}
+ENTITY_BONUS = 1.0       # an item tagged with an entity named in the query
+CHILD_BONUS = 0.5        # ... or with one of its products / subsidiaries
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked item with the context a reader needs."""
+
+    id: str
+    issue_id: str
+    date: str
+    issue_title: str
+    source: str
+    section: str | None
+    position: int
+    title: str
+    text: str
+    url: str | None
+    entities: list[str]
+    score: float
+    scores: dict  # {"bm25": float|None, "dense": float|None}
+    ranks: dict   # {"bm25": int|None, "dense": int|None}
+    also: list[dict] = field(default_factory=list)  # other copies of the story (--collapse)
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        del d["ranks"]
+        if not self.also:
+            del d["also"]
+        return d
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    mode: str
+    filters: dict
+    took_ms: float
+    results: list[Hit]
+    terms: list[str]          # words to highlight in snippets
+    query_entities: list[str]
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query, "mode": self.mode, "filters": self.filters,
+            "took_ms": round(self.took_ms, 2), "query_entities": self.query_entities,
+            "results": [h.to_json() for h in self.results],
+        }
+
+
+class Searcher:
+    """Opens a knowledge base for searching; cheap to query many times."""
+
+    def __init__(self, settings: Settings | None = None, *, tagger: Tagger | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.store = Store.open(self.settings.store_path)
+        self.tagger = tagger or default_tagger(self.settings.all_gazetteer_files())
+        self.segmenter = Segmenter(self.tagger)
+        if not lexical_is_fresh(self.store, self.settings.db_dir, self.segmenter):
+            build_lexical(self.store, self.segmenter, self.settings.db_dir)
+        self.lexical = LexicalIndex.load(self.settings.db_dir)
+        self._row = {doc: i for i, doc in enumerate(self.lexical.ids)}
+        self._load_columns()
+        self._children = _children(self.tagger)
+        self._embedder = None
+        self._vectors = None
+
+    def _load_columns(self) -> None:
+        """Per-row arrays for filtering without touching SQLite at query time."""
+        n = len(self.lexical.ids)
+        self.dates = np.zeros(n, dtype=np.int32)
+        self.sources: list[str] = [""] * n
+        self.sections: list[str] = [""] * n
+        rows = self.store.conn.execute(
+            "SELECT it.id, it.date, i.source, i.layout, it.section FROM items it"
+            " JOIN issues i ON i.id = it.issue_id"
+        )
+        for doc, date, source, layout, section in rows:
+            r = self._row.get(doc)
+            if r is not None:
+                self.dates[r] = int((date or "0").replace("-", ""))
+                self.sources[r] = fold(f"{source}\t{layout}")
+                self.sections[r] = fold(section or "")
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- dense (loaded on first use: the model costs a second or two) --------------------
+    def _dense_ready(self) -> bool:
+        if self._vectors is None:
+            from .embed import load_embedder
+            from .vectors import VectorIndex
+
+            self._embedder = load_embedder(self.settings.embed_model,
+                                           cache_dir=self.settings.model_cache_dir)
+            self._vectors = VectorIndex.open(
+                path=None if self.settings.chroma_url else self.settings.chroma_path,
+                url=self.settings.chroma_url, model=self._embedder.name, dim=self._embedder.dim,
+            )
+        return self._vectors.count() > 0
+
+    def warm_up(self) -> None:
+        """Load the embedding model and vector index now rather than on the first query."""
+        if self._dense_ready():
+            self._dense_ranking("预热", None, CANDIDATES)
+
+    def _dense_ranking(self, text: str, mask: np.ndarray | None, depth: int) -> list[tuple[str, float]]:
+        qv = self._embedder.encode_query(text)
+        if mask is None:
+            return self._vectors.query(qv, depth)
+        hits = [(d, s) for d, s in self._vectors.query(qv, depth * 3)
+                if d in self._row and mask[self._row[d]]]
+        if len(hits) >= depth // 4 or not mask.any():
+            return hits
+        allowed = [self.lexical.ids[i] for i in np.flatnonzero(mask)]
+        return self._vectors.query(qv, min(depth, len(allowed)), ids=allowed)
+
+    # -- query understanding -------------------------------------------------------------
+    def understand(self, query: str, today: dt.date | None = None) -> tuple[str, dict, list]:
+        """(query text without time words, parsed date filter, entities named in it)."""
+        if today is None:
+            newest = self.store.max_date()
+            today = dt.date.fromisoformat(newest) if newest else dt.date.today()
+        tf = dates.parse_time(query, today)
+        text = tf.query if tf else query
+        parsed = {}
+        if tf:
+            parsed = {"since": tf.since.isoformat() if tf.since else None,
+                      "until": tf.until.isoformat() if tf.until else None,
+                      "expression": tf.expression, "today": today.isoformat()}
+        ents = []
+        for _, _, ent in self.tagger.find(text):
+            if ent.name not in ents:
+                ents.append(ent.name)
+        return text, parsed, ents
+
+    def resolve_entity(self, name: str) -> str:
+        ent = self.tagger.gazetteer.resolve(name)
+        if ent is None:
+            found = self.tagger.find(name)
+            ent = found[0][2] if found else None
+        if ent is None:
+            raise QueryError(f"unknown entity {name!r}: see `kb entities` for the names in this knowledge base")
+        return ent.name
+
+    def _mask(self, since, until, entities, section, source) -> np.ndarray | None:
+        n = len(self.lexical.ids)
+        mask = np.ones(n, dtype=bool)
+        active = False
+        if since:
+            mask &= self.dates >= int(since.replace("-", "")); active = True  # noqa: E702
+        if until:
+            mask &= self.dates <= int(until.replace("-", "")); active = True  # noqa: E702
+        for name in entities:
+            family = [name, *self._descendants(name)]
+            q = f"SELECT DISTINCT item_id FROM item_entities WHERE entity IN ({','.join('?' * len(family))})"
+            rows = [self._row[i] for (i,) in self.store.conn.execute(q, family) if i in self._row]
+            m = np.zeros(n, dtype=bool)
+            m[rows] = True
+            mask &= m
+            active = True
+        if section:
+            s = fold(section)
+            mask &= np.fromiter((s in x for x in self.sections), dtype=bool, count=n); active = True  # noqa: E702
+        if source:
+            s = fold(source)
+            mask &= np.fromiter((s in x for x in self.sources), dtype=bool, count=n); active = True  # noqa: E702
+        return mask if active else None
+
+    def _descendants(self, name: str) -> list[str]:
+        out, todo = [], list(self._children.get(name, ()))
+        while todo:
+            c = todo.pop()
+            if c not in out and c != name:
+                out.append(c)
+                todo += self._children.get(c, ())
+        return out
+
+    # -- the search ----------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        mode: str = "hybrid",
+        since: str | None = None,
+        until: str | None = None,
+        entities: Sequence[str] = (),
+        section: str | None = None,
+        source: str | None = None,
+        today: dt.date | None = None,
+        collapse: bool = False,
+    ) -> SearchResult:
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        t0 = time.perf_counter()
+        text, parsed, q_ents = self.understand(query, today)
+        since = since or parsed.get("since")
+        until = until or parsed.get("until")
+        filt_ents = [self.resolve_entity(e) for e in entities]
+        mask = self._mask(since, until, filt_ents, section, source)
+        depth = max(CANDIDATES, k * 5)
+
+        tokens = self.segmenter.tokens(text, for_query=True)
+        bm25_rank: list[tuple[str, float]] = []
+        if mode in ("hybrid", "bm25") and tokens:
+            scores = self.lexical.bm25.scores(tokens)
+            if mask is not None:
+                scores = np.where(mask, scores, 0)
+            top = np.argpartition(-scores, min(depth, len(scores) - 1))[:depth] if len(scores) else []
+            top = sorted((i for i in top if scores[i] > 0), key=lambda i: -scores[i])
+            bm25_rank = [(self.lexical.ids[i], float(scores[i])) for i in top]
+        dense_rank: list[tuple[str, float]] = []
+        if mode in ("hybrid", "dense") and text.strip() and self._dense_ready():
+            dense_rank = self._dense_ranking(text, mask, depth)
+
+        bonus = self._entity_bonus(q_ents, [d for d, _ in bm25_rank] + [d for d, _ in dense_rank]) \
+            if mode == "hybrid" else {}
+        if mode == "hybrid" and not text.strip() and mask is not None:
+            # a pure filter query ("上周", --entity X): newest first
+            order = np.flatnonzero(mask)
+            order = order[np.argsort(-self.dates[order], kind="stable")][:depth]
+            bm25_rank = [(self.lexical.ids[i], 0.0) for i in order]
+        fused = rrf(
+            {"bm25": [d for d, _ in bm25_rank], "dense": [d for d, _ in dense_rank]},
+            WEIGHTS if mode == "hybrid" else None,
+            bonus=bonus,
+        )
+        hits = self._hits(fused, dict(bm25_rank), dict(dense_rank),
+                          ranks([d for d, _ in bm25_rank]), ranks([d for d, _ in dense_rank]),
+                          k * 4 if collapse else k)
+        if collapse:
+            hits = collapse_stories(hits)[:k]
+        filters = {"since": since, "until": until, "entity": filt_ents, "section": section,
+                   "source": source, "parsed": parsed}
+        terms = [t for t in tokens if not t.startswith("@")]
+        return SearchResult(query, mode, filters, (time.perf_counter() - t0) * 1000, hits,
+                            terms + self._aliases(q_ents), q_ents)
+
+    def _entity_bonus(self, q_ents: list[str], candidates: list[str]) -> dict[str, float]:
+        if not q_ents:
+            return {}
+        want = {e: ENTITY_BONUS for e in q_ents}
+        for e in q_ents:
+            for c in self._descendants(e):
+                want.setdefault(c, CHILD_BONUS)
+        cand = list(dict.fromkeys(candidates))
+        bonus: dict[str, float] = {}
+        for i in range(0, len(cand), 900):
+            chunk = cand[i : i + 900]
+            q = (f"SELECT item_id, entity FROM item_entities WHERE item_id IN ({','.join('?' * len(chunk))})"
+                 f" AND entity IN ({','.join('?' * len(want))})")
+            for doc, ent in self.store.conn.execute(q, [*chunk, *want]):
+                bonus[doc] = max(bonus.get(doc, 0.0), want[ent])
+        return bonus
+
+    def _aliases(self, names: list[str]) -> list[str]:
+        out = []
+        for n in names:
+            ent = self.tagger.gazetteer.get(n)
+            out += [n, *(ent.aliases if ent else ())]
+        return out
+
+    def _hits(self, fused, bm25s, denses, bm25_ranks, dense_ranks, k) -> list[Hit]:
+        top = fused[:k]
+        items = {it.id: it for it in self.store.items(ids=[d for d, _ in top])} if top else {}
+        hits = []
+        for doc, score in top:
+            it = items.get(doc)
+            if it is None:  # index row of an item deleted since: skip it
+                continue
+            hits.append(Hit(
+                id=it.id, issue_id=it.issue_id, date=it.date, issue_title=it.issue_title,
+                source=it.source, section=it.section, position=it.position, title=it.title,
+                text=it.text, url=it.url, entities=list(it.entities), score=round(score, 6),
+                scores={"bm25": bm25s.get(doc), "dense": denses.get(doc)},
+                ranks={"bm25": bm25_ranks.get(doc), "dense": dense_ranks.get(doc)},
+            ))
+        return hits
+
+
+def _children(tagger: Tagger) -> dict[str, list[str]]:
+    ents = tagger.gazetteer.entities
+    out: dict[str, list[str]] = {}
+    for e in (ents.values() if isinstance(ents, dict) else ents):
+        if e.parent:
+            out.setdefault(e.parent, []).append(e.name)
+    return out
+
+
+def _bigrams(s: str) -> set[str]:
+    s = "".join(ch for ch in fold(s) if ch.isalnum())
+    return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
+
+
+def same_story(a: Hit, b: Hit, threshold: float = 0.5) -> bool:
+    """Two items report one story: the same link, or titles sharing most character bigrams."""
+    if a.url and a.url == b.url:
+        return True
+    x, y = _bigrams(a.title), _bigrams(b.title)
+    return len(x & y) / max(1, min(len(x), len(y))) >= threshold
+
+
+def collapse_stories(hits: list[Hit]) -> list[Hit]:
+    """One hit per story, best first; the others are listed in ``also`` by date."""
+    kept: list[Hit] = []
+    for h in hits:
+        for i, k in enumerate(kept):
+            if same_story(k, h):
+                kept[i] = Hit(**{**k.__dict__, "also": k.also + [
+                    {"id": h.id, "date": h.date, "source": h.source, "title": h.title}]})
+                break
+        else:
+            kept.append(h)
+    return kept
+
+
+def search(query: str, db=None, **kwargs) -> SearchResult:
+    """One-shot convenience: ``kb.search.search("智谱", db="kb-data")``."""
+    s = Searcher(load_settings(db))
+    try:
+        return s.search(query, **kwargs)
+    finally:
+        s.close()
+
+
+def result_lines(result: SearchResult) -> str:
+    return json.dumps(result.to_json(), ensure_ascii=False)
