@@ -96,6 +96,7 @@ def fingerprint(tagger: Tagger) -> str:
     h = hashlib.sha1()
     for src in sorted(Path(formats.__file__).parent.glob("*.py")):
         h.update(src.read_bytes())
+    h.update(Path(__file__).read_bytes())  # what counts as a digest is decided here too
     h.update(Path(__file__).with_name("entities.py").read_bytes())
     h.update(tagger.fingerprint().encode())
     return h.hexdigest()[:16]
@@ -141,6 +142,8 @@ def _ingest_one(
             store.touch_issue(source, st.st_size, st.st_mtime_ns)
             return FileResult(source, UNCHANGED, issue_id=old.issue_id)
         parsed = formats.parse_text(decoded.text, path)
+        if parsed.date is None:
+            raise NotADigest("no issue date in its front matter, file name or first heading")
         tags = [tagger.tag(it.title, it.text) for it in parsed.items]
         issue_id, n = store.replace_issue(
             source, parsed, tags, root=str(root), hash_=hash_, size=st.st_size,

@@ -79,9 +79,10 @@ def render_result(result, *, explain: bool = False, color: bool = False) -> str:
             lines.append("    also: " + ", ".join(f"{a['date']} ({a['id']})" for a in h.also))
         if explain:
             parts = []
-            for m in ("bm25", "dense"):
+            for m in ("bm25", "dense", "entity"):
                 r, s = h.ranks.get(m), h.scores.get(m)
-                parts.append(f"{m} rank {r} score {s:.4f}" if r else f"{m} —")
+                parts.append(f"{m} rank {r}" + (f" score {s:.4f}" if s is not None else "") if r
+                             else f"{m} —")
             lines.append(f"    fused {h.score:.5f}: " + "; ".join(parts))
     return "\n".join(lines)
 

@@ -30,9 +30,9 @@ log = logging.getLogger(__name__)
 MODES = ("hybrid", "bm25", "dense")
 CANDIDATES = 200  # how deep each ranking goes before fusion
 # Fusion weights, chosen on ../shared/eval (see README "Search quality").
-WEIGHTS = {"bm25": 1.0, "dense": 0.5}
-ENTITY_BONUS = 1.0       # an item tagged with an entity named in the query
-CHILD_BONUS = 0.5        # ... or with one of its products / subsidiaries
+WEIGHTS = {"bm25": 1.0, "dense": 0.5, "entity": 1.0}
+CHILD_WEIGHT = 0.5  # an item tagged with a product/subsidiary of the company named
+# (a version of a model family named counts fully: "ERNIE" is about 文心5.0 too)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,8 @@ class Searcher:
         self.lexical = LexicalIndex.load(self.settings.db_dir)
         self._row = {doc: i for i, doc in enumerate(self.lexical.ids)}
         self._load_columns()
-        self._children = _children(self.tagger)
+        self._children = _children(self.store)
+        self._types = dict(self.store.conn.execute("SELECT name, type FROM entities"))
         self._embedder = None
         self._vectors = None
 
@@ -226,6 +227,7 @@ class Searcher:
     ) -> SearchResult:
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        dense_on = mode != "bm25" and self._dense_ready()  # model load is not query time
         t0 = time.perf_counter()
         text, parsed, q_ents = self.understand(query, today)
         since = since or parsed.get("since")
@@ -244,23 +246,21 @@ class Searcher:
             top = sorted((i for i in top if scores[i] > 0), key=lambda i: -scores[i])
             bm25_rank = [(self.lexical.ids[i], float(scores[i])) for i in top]
         dense_rank: list[tuple[str, float]] = []
-        if mode in ("hybrid", "dense") and text.strip() and self._dense_ready():
+        if dense_on and text.strip():
             dense_rank = self._dense_ranking(text, mask, depth)
 
-        bonus = self._entity_bonus(q_ents, [d for d, _ in bm25_rank] + [d for d, _ in dense_rank]) \
-            if mode == "hybrid" else {}
+        entity_rank = self._entity_ranking(q_ents, mask, bm25_rank) if mode == "hybrid" else []
         if mode == "hybrid" and not text.strip() and mask is not None:
             # a pure filter query ("上周", --entity X): newest first
             order = np.flatnonzero(mask)
             order = order[np.argsort(-self.dates[order], kind="stable")][:depth]
             bm25_rank = [(self.lexical.ids[i], 0.0) for i in order]
         fused = rrf(
-            {"bm25": [d for d, _ in bm25_rank], "dense": [d for d, _ in dense_rank]},
+            {"bm25": [d for d, _ in bm25_rank], "dense": [d for d, _ in dense_rank],
+             "entity": [d for d, _ in entity_rank]},
             WEIGHTS if mode == "hybrid" else None,
-            bonus=bonus,
         )
-        hits = self._hits(fused, dict(bm25_rank), dict(dense_rank),
-                          ranks([d for d, _ in bm25_rank]), ranks([d for d, _ in dense_rank]),
+        hits = self._hits(fused, {"bm25": bm25_rank, "dense": dense_rank, "entity": entity_rank},
                           k * 4 if collapse else k)
         if collapse:
             hits = collapse_stories(hits)[:k]
@@ -270,22 +270,33 @@ class Searcher:
         return SearchResult(query, mode, filters, (time.perf_counter() - t0) * 1000, hits,
                             terms + self._aliases(q_ents), q_ents)
 
-    def _entity_bonus(self, q_ents: list[str], candidates: list[str]) -> dict[str, float]:
+    def _entity_ranking(
+        self, q_ents: list[str], mask: np.ndarray | None, bm25_rank: list[tuple[str, float]]
+    ) -> list[tuple[str, float]]:
+        """Items tagged with the entities the query names (or their products), more of
+        them first, then by BM25: an entity lookup must find every item about it, even
+        one that uses a name the query does not."""
         if not q_ents:
-            return {}
-        want = {e: ENTITY_BONUS for e in q_ents}
-        for e in q_ents:
+            return []
+        want: dict[str, tuple[int, float]] = {}
+        for qi, e in enumerate(q_ents):
+            want[e] = (qi, 1.0)
+            family = self._types.get(e) == "model"
             for c in self._descendants(e):
-                want.setdefault(c, CHILD_BONUS)
-        cand = list(dict.fromkeys(candidates))
-        bonus: dict[str, float] = {}
-        for i in range(0, len(cand), 900):
-            chunk = cand[i : i + 900]
-            q = (f"SELECT item_id, entity FROM item_entities WHERE item_id IN ({','.join('?' * len(chunk))})"
-                 f" AND entity IN ({','.join('?' * len(want))})")
-            for doc, ent in self.store.conn.execute(q, [*chunk, *want]):
-                bonus[doc] = max(bonus.get(doc, 0.0), want[ent])
-        return bonus
+                want.setdefault(c, (qi, 1.0 if family else CHILD_WEIGHT))
+        q = f"SELECT item_id, entity FROM item_entities WHERE entity IN ({','.join('?' * len(want))})"
+        per_item: dict[str, dict[int, float]] = {}
+        for doc, ent in self.store.conn.execute(q, list(want)):
+            r = self._row.get(doc)
+            if r is None or (mask is not None and not mask[r]):
+                continue
+            qi, w = want[ent]
+            slot = per_item.setdefault(doc, {})
+            slot[qi] = max(slot.get(qi, 0.0), w)
+        lexical = dict(bm25_rank)
+        scored = [(doc, sum(v.values())) for doc, v in per_item.items()]
+        scored.sort(key=lambda dw: (-dw[1], -lexical.get(dw[0], 0.0), -self.dates[self._row[dw[0]]]))
+        return scored[:CANDIDATES]
 
     def _aliases(self, names: list[str]) -> list[str]:
         out = []
@@ -294,7 +305,9 @@ class Searcher:
             out += [n, *(ent.aliases if ent else ())]
         return out
 
-    def _hits(self, fused, bm25s, denses, bm25_ranks, dense_ranks, k) -> list[Hit]:
+    def _hits(self, fused, rankings: dict[str, list[tuple[str, float]]], k: int) -> list[Hit]:
+        scores = {m: dict(r) for m, r in rankings.items()}
+        places = {m: ranks([d for d, _ in r]) for m, r in rankings.items()}
         top = fused[:k]
         items = {it.id: it for it in self.store.items(ids=[d for d, _ in top])} if top else {}
         hits = []
@@ -306,18 +319,17 @@ class Searcher:
                 id=it.id, issue_id=it.issue_id, date=it.date, issue_title=it.issue_title,
                 source=it.source, section=it.section, position=it.position, title=it.title,
                 text=it.text, url=it.url, entities=list(it.entities), score=round(score, 6),
-                scores={"bm25": bm25s.get(doc), "dense": denses.get(doc)},
-                ranks={"bm25": bm25_ranks.get(doc), "dense": dense_ranks.get(doc)},
+                scores={"bm25": scores["bm25"].get(doc), "dense": scores["dense"].get(doc)},
+                ranks={m: places[m].get(doc) for m in places},
             ))
         return hits
 
 
-def _children(tagger: Tagger) -> dict[str, list[str]]:
-    ents = tagger.gazetteer.entities
+def _children(store: Store) -> dict[str, list[str]]:
+    """parent -> child entity names, from the store (which also holds derived versions)."""
     out: dict[str, list[str]] = {}
-    for e in (ents.values() if isinstance(ents, dict) else ents):
-        if e.parent:
-            out.setdefault(e.parent, []).append(e.name)
+    for name, parent in store.conn.execute("SELECT name, parent FROM entities WHERE parent IS NOT NULL"):
+        out.setdefault(parent, []).append(name)
     return out
 
 

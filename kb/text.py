@@ -85,25 +85,32 @@ class Segmenter:
     """
 
     def __init__(self, tagger) -> None:  # kb.entities.Tagger; not imported to keep layering
-        import logging
-
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)  # it logs "Building prefix dict" to stderr
         self.tagger = tagger
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
-        for ent in tagger.gazetteer.entities.values() if isinstance(tagger.gazetteer.entities, dict) \
-                else tagger.gazetteer.entities:
-            for alias in (ent.name, *ent.aliases):
-                word = fold(alias)
-                if len(word) > 1 and " " not in word:
-                    self._jieba.add_word(word, freq=20000)
+        self._jieba = None  # built on first use: ~0.5 s that a fresh-index check need not pay
         self._stop = stopwords()
+
+    def _cutter(self):
+        if self._jieba is None:
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)  # it logs "Building prefix dict" to stderr
+            cutter = jieba.Tokenizer()
+            cutter.initialize()
+            ents = self.tagger.gazetteer.entities
+            for ent in ents.values() if isinstance(ents, dict) else ents:
+                for alias in (ent.name, *ent.aliases):
+                    word = fold(alias)
+                    if len(word) > 1 and " " not in word:
+                        cutter.add_word(word, freq=20000)
+            self._jieba = cutter
+        return self._jieba
 
     def _words(self, text: str, *, for_query: bool) -> list[str]:
         folded = fold(text)
-        cut = self._jieba.lcut(folded) if for_query else self._jieba.lcut_for_search(folded)
+        cutter = self._cutter()
+        cut = cutter.lcut(folded) if for_query else cutter.lcut_for_search(folded)
         return [w for w in (t.strip() for t in cut) if w and w not in self._stop and _is_word(w)]
 
     def tokens(self, text: str, *, for_query: bool = False) -> list[str]:

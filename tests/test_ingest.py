@@ -215,3 +215,17 @@ def test_kill_and_rerun_leaves_no_half_issue(tmp_path):
     with Store.open(db / "kb.sqlite3") as s:
         issues = s.issues()
         assert len(issues) == 300 and all(i["items"] == 5 for i in issues)
+
+
+def test_undated_pages_are_not_digests(tmp_path, seed_dir, tagger):
+    """A README listing issues in tables splits into 'items' but has no issue date."""
+    (seed_dir / "README.md").write_text(
+        "# 每日日报 / Daily Digest\n\n每天一份 AI 日报。\n\n## 2026 年 3 月\n\n| 日期 | 日报 |\n|---|---|\n"
+        "| 03-15 | [2026-03-15.md](2026-03/2026-03-15.md) |\n\n## 2026 年 2 月\n\n| 日期 | 日报 |\n|---|---|\n"
+        "| 02-28 | [2026-02-28.md](2026-02/2026-02-28.md) |\n", "utf-8")
+    with _store(tmp_path) as store:
+        report = ingest([seed_dir], store, tagger)
+        assert report.ok
+        readme = next(f for f in report.files if f.path.endswith("README.md"))
+        assert readme.status == SKIPPED and "date" in readme.reason
+        assert len(store.issues()) == 1
