@@ -113,15 +113,33 @@ class Segmenter:
         cut = cutter.lcut(folded) if for_query else cutter.lcut_for_search(folded)
         return [w for w in (t.strip() for t in cut) if w and w not in self._stop and _is_word(w)]
 
+    def entity_tokens(self, ent) -> list[str]:
+        """An entity's token, then its model-family ancestors' (``Gemini 3 Pro`` also
+        yields ``@gemini``, so a family query matches every version); companies above a
+        model are not added: "智谱 上市" should not match every GLM release."""
+        out = [entity_token(ent.name)]
+        seen = {ent.name}
+        parent = ent.parent
+        while parent and parent not in seen:
+            seen.add(parent)
+            p = self.tagger.gazetteer.get(parent)
+            if p is None or p.type != "model":
+                break
+            out.append(entity_token(p.name))
+            parent = p.parent
+        return out
+
     def tokens(self, text: str, *, for_query: bool = False) -> list[str]:
+        """Words of ``text``; an entity's span yields entity tokens instead of its words,
+        so ``GLM-4.71`` can never leak a ``glm-4.7`` word."""
         out: list[str] = []
         pos = 0
         for start, end, ent in self.tagger.find(text):
             if start < pos:
                 continue
             out += self._words(text[pos:start], for_query=for_query)
-            out.append(entity_token(ent.name))
-            out += self._words(text[start:end], for_query=for_query)
+            # documents carry family tokens; a query names exactly what it names
+            out += [entity_token(ent.name)] if for_query else self.entity_tokens(ent)
             pos = end
         out += self._words(text[pos:], for_query=for_query)
         return out
