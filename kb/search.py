@@ -30,7 +30,11 @@ log = logging.getLogger(__name__)
 MODES = ("hybrid", "bm25", "dense")
 CANDIDATES = 200  # how deep each ranking goes before fusion
 # Fusion weights, chosen on ../shared/eval (see README "Search quality").
-WEIGHTS = {"bm25": 1.0, "dense": 0.5, "entity": 1.0}
+WEIGHTS = {"bm25": 1.0, "dense": 0.3, "entity": 1.0}
+# A descriptive query (no entity named, a sentence rather than keywords) is where
+# embeddings beat BM25 on this corpus; None disables the adjustment.
+DESCRIPTIVE_DENSE: float | None = 1.5
+DESCRIPTIVE_CHARS = 12
 CHILD_WEIGHT = 0.5  # an item tagged with a product/subsidiary of the company named
 # (a version of a model family named counts fully: "ERNIE" is about 文心5.0 too)
 
@@ -258,7 +262,7 @@ class Searcher:
         fused = rrf(
             {"bm25": [d for d, _ in bm25_rank], "dense": [d for d, _ in dense_rank],
              "entity": [d for d, _ in entity_rank]},
-            WEIGHTS if mode == "hybrid" else None,
+            fusion_weights(text, q_ents) if mode == "hybrid" else None,
         )
         hits = self._hits(fused, {"bm25": bm25_rank, "dense": dense_rank, "entity": entity_rank},
                           k * 4 if collapse else k)
@@ -323,6 +327,15 @@ class Searcher:
                 ranks={m: places[m].get(doc) for m in places},
             ))
         return hits
+
+
+def fusion_weights(text: str, q_ents: Sequence[str]) -> dict[str, float]:
+    """Per-query weights: the measured defaults, with more say for the dense ranking on
+    descriptive queries that name no entity."""
+    w = dict(WEIGHTS)
+    if DESCRIPTIVE_DENSE is not None and not q_ents and len(text.replace(" ", "")) >= DESCRIPTIVE_CHARS:
+        w["dense"] = DESCRIPTIVE_DENSE
+    return w
 
 
 def _children(store: Store) -> dict[str, list[str]]:
