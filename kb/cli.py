@@ -65,10 +65,11 @@ def main() -> None:
 @db_option
 @click.option("--prune", is_flag=True, help="Remove issues whose files are gone.")
 @click.option("--no-vectors", is_flag=True, help="Skip embedding (BM25 index only).")
+@click.option("--verbose", "-v", is_flag=True, help="List parser notes (dates, layout epochs) too.")
 @json_option
 @quiet_option
-def ingest(paths: tuple[Path, ...], db: Path | None, prune: bool, no_vectors: bool, as_json: bool,
-           quiet: bool) -> None:
+def ingest(paths: tuple[Path, ...], db: Path | None, prune: bool, no_vectors: bool, verbose: bool,
+           as_json: bool, quiet: bool) -> None:
     """Parse, tag and store every digest under PATHS (directories are walked), then bring
     the search indexes up to date."""
     from .entities import default_tagger
@@ -90,6 +91,7 @@ def ingest(paths: tuple[Path, ...], db: Path | None, prune: bool, no_vectors: bo
         if not quiet:
             for s in summary["skips"]:
                 click.echo(f"skipped {s['path']}: {s['reason']}", err=True)
+        if verbose:
             for n in summary["notes"]:
                 click.echo(f"note    {n['path']}: {n['note']}", err=True)
         click.echo(
@@ -98,6 +100,7 @@ def ingest(paths: tuple[Path, ...], db: Path | None, prune: bool, no_vectors: bo
             f"{summary['failed']} failed"
             + (f", {summary['pruned']} pruned" if prune else "")
             + f"; {summary['items']} items written to {settings.db_dir}"
+            + (f" ({len(summary['notes'])} notes: -v lists them)" if summary["notes"] and not verbose else "")
         )
     sys.exit(0 if report.ok else 1)
 
