@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "bm25", "dense")
 CANDIDATES = 200  # how deep each ranking goes before fusion
+ID_QUERY_LIMIT = 5000  # largest id list a filtered dense query sends to chroma
 # Fusion weights, chosen on ../shared/eval (see README "Search quality").
 WEIGHTS = {"bm25": 1.0, "dense": 0.3, "entity": 1.0}
 # A descriptive query (no entity named, a sentence rather than keywords) is where
@@ -143,15 +144,19 @@ class Searcher:
             self._dense_ranking("预热", None, CANDIDATES)
 
     def _dense_ranking(self, text: str, mask: np.ndarray | None, depth: int) -> list[tuple[str, float]]:
+        """Nearest items by embedding. With a filter, over-fetch and filter; when the
+        filter is narrow enough that this finds too little, ask chroma for the allowed ids
+        only (an id-restricted query stays fast up to a few thousand ids)."""
         qv = self._embedder.encode_query(text)
         if mask is None:
             return self._vectors.query(qv, depth)
         hits = [(d, s) for d, s in self._vectors.query(qv, depth * 3)
                 if d in self._row and mask[self._row[d]]]
-        if len(hits) >= depth // 4 or not mask.any():
+        allowed = np.flatnonzero(mask)
+        if len(hits) >= min(depth // 4, len(allowed)) or len(allowed) > ID_QUERY_LIMIT:
             return hits
-        allowed = [self.lexical.ids[i] for i in np.flatnonzero(mask)]
-        return self._vectors.query(qv, min(depth, len(allowed)), ids=allowed)
+        ids = [self.lexical.ids[i] for i in allowed]
+        return self._vectors.query(qv, min(depth, len(ids)), ids=ids)
 
     # -- query understanding -------------------------------------------------------------
     def understand(self, query: str, today: dt.date | None = None) -> tuple[str, dict, list]:
