@@ -259,8 +259,8 @@ class Searcher:
             dense_rank = self._dense_ranking(text, mask, depth)
 
         entity_rank = self._entity_ranking(q_ents, mask, bm25_rank) if mode == "hybrid" else []
-        if mode == "hybrid" and not text.strip() and mask is not None:
-            # a pure filter query ("上周", --entity X): newest first
+        if not text.strip() and mask is not None:
+            # a pure filter query ("上周", --entity X): everything that passes, newest first
             order = np.flatnonzero(mask)
             order = order[np.argsort(-self.dates[order], kind="stable")][:depth]
             bm25_rank = [(self.lexical.ids[i], 0.0) for i in order]

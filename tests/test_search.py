@@ -139,3 +139,12 @@ def test_chroma_server_mode(tmp_path, chroma_server):
         assert any("DingTalk Real" in h.title for h in res.results)
     finally:
         s.close()
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "bm25", "dense"])
+def test_a_query_of_only_filters_lists_newest_first(searcher, mode):
+    res = searcher.search("昨天", k=100, mode=mode, today=dt.date(2025, 12, 25))
+    assert res.filters["parsed"]["expression"] == "昨天"
+    assert len(res.results) == 57 and {h.date for h in res.results} == {"2025-12-24"}
+    res = searcher.search("", k=100, mode=mode, entities=["字节跳动"])
+    assert res.results and [h.date for h in res.results] == sorted((h.date for h in res.results), reverse=True)
