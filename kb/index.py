@@ -139,7 +139,8 @@ def update_vectors(
         vindex.delete(gone)
     todo = [r for r in rows if r[0] not in have]
     cached = store.cached_vectors(embedder.name, [r[1] for r in todo])
-    to_embed = [r for r in todo if r[1] not in cached]
+    # one embedding per distinct content, however many items share it
+    to_embed = list({r[1]: r for r in todo if r[1] not in cached}.values())
     batches = [to_embed[i : i + EMBED_BATCH] for i in range(0, len(to_embed), EMBED_BATCH)]
     for batch in (batches if progress is None else progress(batches)):
         vecs = embedder.encode([embed_text(r[2], r[3]) for r in batch], batch_size=EMBED_BATCH)

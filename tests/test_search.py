@@ -148,3 +148,16 @@ def test_a_query_of_only_filters_lists_newest_first(searcher, mode):
     assert len(res.results) == 57 and {h.date for h in res.results} == {"2025-12-24"}
     res = searcher.search("", k=100, mode=mode, entities=["字节跳动"])
     assert res.results and [h.date for h in res.results] == sorted((h.date for h in res.results), reverse=True)
+
+
+def test_identical_items_are_embedded_once(tmp_path):
+    """The same issue in two places: one embedding per distinct content."""
+    copy = tmp_path / "copy" / SEED.name
+    copy.parent.mkdir()
+    shutil.copy(SEED, copy)
+    settings = Settings(db_dir=tmp_path / "kb")
+    tagger = default_tagger()
+    with Store.create(settings.store_path) as store:
+        ingest([SEED.parent, copy.parent], store, tagger)
+        rep = update_indexes(settings, store, tagger)
+    assert rep["upserted"] == 114 and rep["embedded"] == 57
