@@ -108,7 +108,8 @@ def ingest(paths: tuple[Path, ...], db: Path | None, prune: bool, no_vectors: bo
 @main.command()
 @db_option
 @json_option
-def stats(db: Path | None, as_json: bool) -> None:
+@quiet_option
+def stats(db: Path | None, as_json: bool, quiet: bool) -> None:
     """Counts per source and layout, and the date range."""
     _, store = _open_store(db)
     with store:
@@ -128,7 +129,8 @@ def stats(db: Path | None, as_json: bool) -> None:
 @main.command()
 @db_option
 @json_option
-def issues(db: Path | None, as_json: bool) -> None:
+@quiet_option
+def issues(db: Path | None, as_json: bool, quiet: bool) -> None:
     """List ingested issues."""
     _, store = _open_store(db)
     with store:
@@ -144,7 +146,8 @@ def issues(db: Path | None, as_json: bool) -> None:
 @click.option("--source", help="Only items from this file or directory.")
 @click.option("--date", help="Only items of issues dated YYYY-MM-DD.")
 @json_option
-def items(db: Path | None, source: str | None, date: str | None, as_json: bool) -> None:
+@quiet_option
+def items(db: Path | None, source: str | None, date: str | None, as_json: bool, quiet: bool) -> None:
     """List items, optionally for one source or date."""
     _, store = _open_store(db)
     if source:
@@ -167,7 +170,8 @@ def items(db: Path | None, source: str | None, date: str | None, as_json: bool) 
 @db_option
 @click.option("--type", "type_", type=click.Choice(["company", "model", "person"]), help="Only this type.")
 @json_option
-def entities(db: Path | None, type_: str | None, as_json: bool) -> None:
+@quiet_option
+def entities(db: Path | None, type_: str | None, as_json: bool, quiet: bool) -> None:
     """List tagged entities with item counts and first/last dates."""
     _, store = _open_store(db)
     with store:
@@ -212,8 +216,9 @@ def reindex(db: Path | None, as_json: bool, quiet: bool) -> None:
 @click.option("--explain", is_flag=True, help="Show each mode's rank and score per hit.")
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="Queries, one per line (text or JSON); JSON lines out.")
 @json_option
+@quiet_option
 def search(query, db, k, mode, since, until, entities, section, source, today, collapse, explain,
-           batch, as_json) -> None:
+           batch, as_json, quiet) -> None:
     """Hybrid (BM25 + embeddings) search; dates in the query ("上周", "去年12月") filter."""
     from .render import render_result
     from .search import Searcher
@@ -235,7 +240,7 @@ def search(query, db, k, mode, since, until, entities, section, source, today, c
         result = searcher.search(query, **opts)
         if as_json:
             return _dump(result.to_json())
-        click.echo(render_result(result, explain=explain, color=sys.stdout.isatty()))
+        click.echo(render_result(result, explain=explain, color=sys.stdout.isatty(), header=not quiet))
     finally:
         searcher.close()
 
@@ -272,7 +277,8 @@ def _batch_line(line: str, opts: dict) -> tuple[str, dict]:
 @click.argument("item_id")
 @db_option
 @json_option
-def show(item_id: str, db: Path | None, as_json: bool) -> None:
+@quiet_option
+def show(item_id: str, db: Path | None, as_json: bool, quiet: bool) -> None:
     """One item in its context: issue, section, neighbours, links, entities."""
     from .render import render_context
 

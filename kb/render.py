@@ -51,17 +51,19 @@ def mark(text: str, spans: Sequence[tuple[int, int]], *, color: bool) -> str:
     return "".join(out)
 
 
-def render_result(result, *, explain: bool = False, color: bool = False) -> str:
+def render_result(result, *, explain: bool = False, color: bool = False, header: bool = True) -> str:
     f = result.filters
     lines = [f"{len(result.results)} results for {result.query!r} ({result.mode}, {result.took_ms:.0f} ms)"]
-    if f.get("parsed"):
+    if not header:
+        lines = []
+    elif f.get("parsed"):
         p = f["parsed"]
         lines.append(f"  date filter from {p['expression']!r}: {p['since'] or '…'} .. {p['until'] or '…'}"
                      f" (today = {p['today']})")
     active = {k: v for k, v in f.items() if v and k != "parsed"}
-    if active:
+    if active and header:
         lines.append("  filters: " + ", ".join(f"{k}={v}" for k, v in active.items()))
-    if result.query_entities:
+    if result.query_entities and header:
         lines.append("  entities: " + ", ".join(result.query_entities))
     for n, h in enumerate(result.results, start=1):
         lines.append("")

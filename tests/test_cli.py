@@ -144,3 +144,17 @@ def test_batch_answers_one_json_line_per_query(db, tmp_path):
     second = json.loads(lines[1])
     assert second["query"] == "OpenAI" and len(second["results"]) <= 3
     assert all(r["date"] >= "2025-12-25" for r in second["results"])
+
+
+@pytest.mark.parametrize("cmd", ["ingest", "stats", "issues", "items", "entities", "search", "show"])
+def test_common_options(cmd):
+    help_text = run(cmd, "--help").output
+    for opt in ("--db", "--json", "--quiet"):
+        assert opt in help_text, f"kb {cmd} lacks {opt}"
+
+
+def test_search_quiet_prints_hits_only(db):
+    loud = run("search", "字节跳动", "--db", db, "--mode", "bm25").stdout
+    quiet = run("search", "字节跳动", "--db", db, "--mode", "bm25", "--quiet").stdout
+    assert "results for" in loud and "results for" not in quiet
+    assert "字节跳动" in quiet
