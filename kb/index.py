@@ -199,4 +199,7 @@ def update_indexes(
         vindex = open_vectors(settings, embedder)
         report |= update_vectors(store, embedder, vindex, progress=progress("embed") if progress else None)
         report["model"] = embedder.name
+        from .query_encoder import export
+
+        report["fast_query_encoder"] = export(embedder, settings.model_cache_dir)
     return report

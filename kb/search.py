@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -89,9 +90,19 @@ class SearchResult:
 class Searcher:
     """Opens a knowledge base for searching; cheap to query many times."""
 
-    def __init__(self, settings: Settings | None = None, *, tagger: Tagger | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, tagger: Tagger | None = None, preload_dense: bool = True
+    ) -> None:
+        """``preload_dense`` starts loading the embedding model and vector index in a
+        background thread while the lexical side opens (importing the model's libraries
+        is most of a cold start); pass False for BM25-only use."""
         self.settings = settings or load_settings()
         self.store = Store.open(self.settings.store_path)
+        self._embedder = None
+        self._vectors = None
+        self._dense_loader: Future | None = None
+        if preload_dense:
+            self._dense_loader = ThreadPoolExecutor(1, thread_name_prefix="kb-dense").submit(self._load_dense)
         self.tagger = tagger or default_tagger(self.settings.all_gazetteer_files())
         self.segmenter = Segmenter(self.tagger)
         if not lexical_is_fresh(self.store, self.settings.db_dir, self.segmenter):
@@ -101,8 +112,6 @@ class Searcher:
         self._load_columns()
         self._children = _children(self.store)
         self._types = dict(self.store.conn.execute("SELECT name, type FROM entities"))
-        self._embedder = None
-        self._vectors = None
 
     def _load_columns(self) -> None:
         """Per-row arrays for filtering without touching SQLite at query time."""
@@ -124,18 +133,28 @@ class Searcher:
     def close(self) -> None:
         self.store.close()
 
-    # -- dense (loaded on first use: the model costs a second or two) --------------------
+    # -- dense (the model's libraries take seconds to import: loaded once, maybe early) ---
+    def _load_dense(self) -> None:
+        from . import query_encoder
+        from .embed import load_embedder
+        from .vectors import VectorIndex
+
+        # the traced query encoder starts in a fraction of the full model's time
+        embedder = query_encoder.load(self.settings.model_cache_dir, self.settings.embed_model) \
+            or load_embedder(self.settings.embed_model, cache_dir=self.settings.model_cache_dir)
+        self._vectors = VectorIndex.open(
+            path=None if self.settings.chroma_url else self.settings.chroma_path,
+            url=self.settings.chroma_url, model=embedder.name, dim=embedder.dim,
+        )
+        self._embedder = embedder
+
     def _dense_ready(self) -> bool:
         if self._vectors is None:
-            from .embed import load_embedder
-            from .vectors import VectorIndex
-
-            self._embedder = load_embedder(self.settings.embed_model,
-                                           cache_dir=self.settings.model_cache_dir)
-            self._vectors = VectorIndex.open(
-                path=None if self.settings.chroma_url else self.settings.chroma_path,
-                url=self.settings.chroma_url, model=self._embedder.name, dim=self._embedder.dim,
-            )
+            if self._dense_loader is not None:
+                loader, self._dense_loader = self._dense_loader, None
+                loader.result()  # re-raises a loading error here, in the caller's thread
+            else:
+                self._load_dense()
         return self._vectors.count() > 0
 
     def warm_up(self) -> None:

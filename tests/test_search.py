@@ -161,3 +161,10 @@ def test_identical_items_are_embedded_once(tmp_path):
         ingest([SEED.parent, copy.parent], store, tagger)
         rep = update_indexes(settings, store, tagger)
     assert rep["upserted"] == 114 and rep["embedded"] == 57
+
+
+def test_searcher_uses_the_traced_query_encoder(searcher):
+    from kb.query_encoder import QueryEncoder
+
+    searcher.search("开源编码模型", mode="dense")
+    assert isinstance(searcher._embedder, QueryEncoder)
