@@ -102,8 +102,10 @@ def export(embedder: Any, models_dir: Path) -> bool:
     example = tokenizer.encode("智谱AI发布GLM-4.7开源编码模型")
     args = tuple(torch.tensor([x], dtype=torch.long)
                  for x in (example.ids, example.attention_mask, example.type_ids))
+    from .embed import _quiet_transformers
+
     target.mkdir(parents=True, exist_ok=True)
-    with torch.inference_mode(), warnings.catch_warnings():
+    with torch.inference_mode(), warnings.catch_warnings(), _quiet_transformers():
         # the tracer warns about shape checks that are constant here: queries are never padded
         warnings.simplefilter("ignore")
         traced = torch.jit.trace(MeanPooled(hf.eval()), args, check_trace=False)

@@ -110,6 +110,7 @@ class Searcher:
         self.lexical = LexicalIndex.load(self.settings.db_dir)
         self._row = {doc: i for i, doc in enumerate(self.lexical.ids)}
         self._load_columns()
+        self.segmenter.warm_up()  # jieba's dictionary: part of opening, not of the first query
         self._children = _children(self.store)
         self._types = dict(self.store.conn.execute("SELECT name, type FROM entities"))
 
@@ -146,6 +147,8 @@ class Searcher:
             path=None if self.settings.chroma_url else self.settings.chroma_path,
             url=self.settings.chroma_url, model=embedder.name, dim=embedder.dim,
         )
+        for text in ("预热", "warm up the encoder"):  # TorchScript optimises on its first calls
+            embedder.encode_query(text)
         self._embedder = embedder
 
     def _dense_ready(self) -> bool:

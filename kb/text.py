@@ -89,6 +89,10 @@ class Segmenter:
         self._jieba = None  # built on first use: ~0.5 s that a fresh-index check need not pay
         self._stop = stopwords()
 
+    def warm_up(self) -> None:
+        """Load jieba's dictionary now rather than on the first text."""
+        self._cutter()
+
     def _cutter(self):
         if self._jieba is None:
             import logging
