@@ -32,7 +32,8 @@ bench: setup
 	$(BIN)/kb bench
 
 ui: setup
-	$(BIN)/streamlit run app.py
+	KB_DB=$(DB) $(BIN)/streamlit run app.py
 
+# the knowledge base itself is never deleted here: remove its directory by hand
 clean:
-	rm -rf $(VENV) $(DB) .pytest_cache
+	rm -rf $(VENV) .pytest_cache

@@ -14,12 +14,14 @@ from kb.config import load_settings
 from kb.errors import KBError
 from kb.render import find_terms, md_escape, md_highlight, safe_url, snippet
 from kb.search import Searcher
+from kb.store import store_generation
 
 st.set_page_config(page_title="digest-kb", layout="wide")
 
 
-@st.cache_resource(show_spinner="Opening the knowledge base…")
-def get_searcher(db: str) -> Searcher:
+@st.cache_resource(show_spinner="Opening the knowledge base…", max_entries=2)
+def get_searcher(db: str, generation: int) -> Searcher:
+    """One Searcher per state of the store: after a `kb ingest` the next run reopens it."""
     return Searcher(load_settings(db))
 
 
@@ -27,7 +29,7 @@ def main() -> None:
     settings = load_settings()
     st.title("digest-kb")
     try:
-        searcher = get_searcher(str(settings.db_dir))
+        searcher = get_searcher(str(settings.db_dir), store_generation(settings.store_path))
     except KBError as exc:
         st.error(str(exc))
         return

@@ -60,6 +60,14 @@ class BM25Index:
         weights = sparse.csc_matrix((w.astype(np.float32), (row_a, col_a)), shape=(n, len(vocab)))
         return cls(vocab, weights, {"k1": k1, "b": b, "epsilon": epsilon, "avgdl": float(avgdl)})
 
+    def matches(self, query: Sequence[str]) -> np.ndarray:
+        """Which documents contain at least one query term (a BM25 score can be 0 or
+        negative for a term in half the documents or more, yet the document matches)."""
+        cols = [self.vocab[t] for t in set(query) if t in self.vocab]
+        if not cols:
+            return np.zeros(self.n_docs, dtype=bool)
+        return self.weights[:, cols].getnnz(axis=1) > 0
+
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """BM25 score of every document; repeated query terms count again, as in rank-bm25."""
         counts = Counter(self.vocab[t] for t in query if t in self.vocab)

@@ -204,7 +204,7 @@ def reindex(db: Path | None, as_json: bool, quiet: bool) -> None:
 @main.command()
 @click.argument("query", required=False)
 @db_option
-@click.option("-k", "k", default=10, show_default=True, help="Number of results.")
+@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 1000), help="Number of results.")
 @click.option("--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default="hybrid", show_default=True)
 @click.option("--since", help="Only issues dated on or after YYYY-MM-DD.")
 @click.option("--until", help="Only issues dated on or before YYYY-MM-DD.")
@@ -226,16 +226,21 @@ def search(query, db, k, mode, since, until, entities, section, source, today, c
     if not query and batch is None:
         raise click.UsageError("give a QUERY or --batch FILE")
     settings = load_settings(db)
-    searcher = Searcher(settings)
+    searcher = Searcher(settings, preload_dense=mode != "bm25" or batch is not None)
     ref = _date(today)
     opts = dict(k=k, mode=mode, since=since, until=until, entities=entities, section=section,
                 source=source, today=ref, collapse=collapse)
     try:
         if batch is not None:
-            for line in batch:
-                if line.strip():
+            for n, line in enumerate(batch, start=1):
+                if not line.strip():
+                    continue
+                try:  # one bad line is reported in place; the batch goes on
                     q, o = _batch_line(line, opts)
-                    click.echo(json.dumps(searcher.search(q, **o).to_json(), ensure_ascii=False))
+                    out = searcher.search(q, **o).to_json()
+                except (KBError, ValueError, KeyError, TypeError, click.BadParameter) as exc:
+                    out = {"line": n, "error": str(exc) or type(exc).__name__}
+                click.echo(json.dumps(out, ensure_ascii=False))
             return
         result = searcher.search(query, **opts)
         if as_json:
@@ -262,6 +267,8 @@ def _batch_line(line: str, opts: dict) -> tuple[str, dict]:
     if not line.startswith("{"):
         return line, opts
     obj = json.loads(line)
+    if not isinstance(obj, dict) or not isinstance(obj.get("query"), str):
+        raise ValueError('a JSON line needs a "query" string')
     o = dict(opts)
     for key in ("since", "until", "mode", "k"):
         if obj.get(key) is not None:
@@ -309,7 +316,7 @@ def eval_(queries: Path, db: Path | None, mode: str, as_json: bool, quiet: bool)
     from .search import MODES, Searcher
 
     modes = list(MODES) if mode == "all" else [mode]
-    searcher = Searcher(load_settings(db))
+    searcher = Searcher(load_settings(db), preload_dense=mode != "bm25")
     try:
         rep = evaluate(searcher, load_queries(queries), modes, progress=_progress(quiet, "eval"))
     finally:

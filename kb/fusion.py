@@ -2,7 +2,7 @@
 
 Weighted reciprocal rank fusion: each ranking contributes ``w / (k + rank)``. Dense
 retrieval is the weaker signal on this corpus (measured: equal-weight RRF scored below
-BM25 alone), so it gets a smaller weight; entity matches add a bonus in the same units.
+BM25 alone), so it gets a smaller weight.
 """
 
 from __future__ import annotations
@@ -17,12 +17,8 @@ def rrf(
     weights: Mapping[str, float] | None = None,
     *,
     k: int = RRF_K,
-    bonus: Mapping[str, float] | None = None,
 ) -> list[tuple[str, float]]:
-    """Fuse ranked id lists into (id, score) best first; ties keep first-seen order.
-
-    ``bonus`` adds ``bonus[id] / (k + 1)`` — a bonus of 1.0 is worth a first place in a
-    ranking of weight 1."""
+    """Fuse ranked id lists into (id, score) best first; ties keep first-seen order."""
     scores: dict[str, float] = {}
     for name, ids in rankings.items():
         w = 1.0 if weights is None else weights.get(name, 1.0)
@@ -30,10 +26,6 @@ def rrf(
             continue
         for rank, doc in enumerate(ids, start=1):
             scores[doc] = scores.get(doc, 0.0) + w / (k + rank)
-    if bonus:
-        for doc, b in bonus.items():
-            if doc in scores or b:
-                scores[doc] = scores.get(doc, 0.0) + b / (k + 1)
     order = {doc: i for i, doc in enumerate(scores)}
     return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
 

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import yaml
 
+from kb.errors import KBError
 from kb.models import ENTITY_TYPES, Entity
 from kb.text import fold_char
 
@@ -164,7 +165,7 @@ def _variants(alias: str) -> set[str]:
     return out
 
 
-class GazetteerError(ValueError):
+class GazetteerError(KBError, ValueError):
     """A gazetteer file that cannot be used; the message names the file and entry."""
 
 

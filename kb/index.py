@@ -68,9 +68,11 @@ class LexicalIndex:
         return cls(ids, BM25Index.load(d), manifest)
 
     def save(self, db_dir: Path) -> None:
+        import tempfile
+
         d = db_dir / LEXICAL_DIR
-        tmp = d.with_name(LEXICAL_DIR + ".tmp")
-        tmp.mkdir(parents=True, exist_ok=True)
+        db_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=LEXICAL_DIR + ".tmp-", dir=db_dir))  # one per writer
         self.bm25.save(tmp)
         (tmp / "ids.json").write_text(json.dumps(self.ids), "utf-8")
         (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2), "utf-8")
@@ -96,6 +98,7 @@ def build_lexical(
 ) -> LexicalIndex:
     """(Re)build BM25 from the store, segmenting only items whose tokens are not cached."""
     seg = segmenter_id(segmenter)
+    generation = store.generation()  # before reading rows: a concurrent ingest makes it stale
     rows = store.index_rows()
     cached = store.cached_tokens(seg, [r[1] for r in rows])
     missing = [r for r in rows if r[1] not in cached]
@@ -112,7 +115,7 @@ def build_lexical(
     index = LexicalIndex(
         [r[0] for r in rows],
         BM25Index.build(corpus),
-        {"generation": store.generation(), "segmenter": seg, "items": len(rows)},
+        {"generation": generation, "segmenter": seg, "items": len(rows)},
     )
     index.save(db_dir)
     return index
@@ -149,20 +152,18 @@ def update_vectors(
         cached.update(fresh)
     for i in range(0, len(todo), 1000):
         chunk = todo[i : i + 1000]
-        vindex.upsert(
+        vindex.upsert(  # no metadata: filters run on the store's columns, never stale
             [r[0] for r in chunk],
             np.stack([np.frombuffer(cached[r[1]], dtype=np.float32) for r in chunk]),
-            [_metadata(r) for r in chunk],
         )
     return {"embedded": len(to_embed), "upserted": len(todo), "deleted": len(gone)}
 
 
-def _metadata(row: Sequence) -> dict:
-    meta = {"date": int((row[4] or "0").replace("-", "")), "issue_id": row[5], "kind": row[6]}
-    ents = json.loads(row[8]) if row[8] else []
-    if ents:
-        meta["entities"] = ents
-    return meta
+def collection_name(settings) -> str:
+    """One collection per knowledge base, so that several can share one Chroma server."""
+    if not settings.chroma_url:
+        return "items"
+    return "kb_" + hashlib.sha1(str(settings.db_dir.resolve()).encode()).hexdigest()[:12]
 
 
 def open_vectors(settings, embedder):
@@ -170,8 +171,8 @@ def open_vectors(settings, embedder):
     from .vectors import VectorIndex
 
     return VectorIndex.open(
-        path=None if settings.chroma_url else settings.chroma_path,
-        url=settings.chroma_url, model=embedder.name, dim=embedder.dim,
+        path=None if settings.chroma_url else settings.chroma_path, url=settings.chroma_url,
+        collection=collection_name(settings), model=embedder.name, dim=embedder.dim,
     )
 
 
@@ -195,7 +196,7 @@ def update_indexes(
             from .vectors import VectorIndex
 
             VectorIndex.drop(path=None if settings.chroma_url else settings.chroma_path,
-                             url=settings.chroma_url)
+                             url=settings.chroma_url, collection=collection_name(settings))
         vindex = open_vectors(settings, embedder)
         report |= update_vectors(store, embedder, vindex, progress=progress("embed") if progress else None)
         report["model"] = embedder.name

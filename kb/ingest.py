@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,8 +97,10 @@ def fingerprint(tagger: Tagger) -> str:
     h = hashlib.sha1()
     for src in sorted(Path(formats.__file__).parent.glob("*.py")):
         h.update(src.read_bytes())
-    h.update(Path(__file__).read_bytes())  # what counts as a digest is decided here too
-    h.update(Path(__file__).with_name("entities.py").read_bytes())
+    here = Path(__file__)
+    # decoding, normalisation and what counts as a digest change stored items too
+    for name in (here.name, "entities.py", "reading.py", "text.py", "models.py"):
+        h.update(here.with_name(name).read_bytes())
     h.update(tagger.fingerprint().encode())
     return h.hexdigest()[:16]
 
@@ -122,7 +125,14 @@ def ingest(
         gone = [s for s in states if not Path(s).exists()]
         store.delete_issues(gone)
         report.files += [FileResult(s, PRUNED) for s in gone]
+    store.prune_entities()
     return report
+
+
+def _kept(old) -> str:
+    """Say that a stored earlier version of the file is still searchable."""
+    return "; the stored version of this issue is kept (delete the file and use --prune to drop it)" \
+        if old else ""
 
 
 def _ingest_one(
@@ -136,7 +146,7 @@ def _ingest_one(
             return FileResult(source, UNCHANGED, issue_id=old.issue_id)
         decoded = read_text(path)
         if not decoded.text.strip():
-            return FileResult(source, FAILED, "empty file: nothing to ingest")
+            return FileResult(source, FAILED, "empty file: nothing to ingest" + _kept(old))
         hash_ = content_hash(decoded.text)
         if old and old.content_hash == hash_ and old.fingerprint == fp:
             store.touch_issue(source, st.st_size, st.st_mtime_ns)
@@ -150,13 +160,20 @@ def _ingest_one(
             mtime_ns=st.st_mtime_ns, fingerprint=fp,
         )
     except NotADigest as exc:
-        return FileResult(source, SKIPPED, f"not a digest: {exc}")
+        return FileResult(source, SKIPPED, f"not a digest: {exc}" + _kept(old))
     except (DecodeError, ParseError) as exc:
-        return FileResult(source, FAILED, str(exc))
+        return FileResult(source, FAILED, str(exc) + _kept(old))
     except OSError as exc:
         return FileResult(source, FAILED, f"cannot read: {exc.strerror or exc}")
     except RecursionError:
-        return FileResult(source, FAILED, "too deeply nested to parse")
+        return FileResult(source, FAILED, "too deeply nested to parse" + _kept(old))
+    except sqlite3.OperationalError as exc:
+        return FileResult(source, FAILED, f"could not write to the store ({exc}): is another "
+                          "`kb ingest` running on this --db? Re-run when it has finished")
+    except Exception as exc:  # a parser bug must not stop the other files
+        log.exception("internal error on %s", source)
+        return FileResult(source, FAILED, f"internal error ({type(exc).__name__}: {exc}); "
+                          "please report it with this file" + _kept(old))
     notes = tuple(parsed.notes) + ((decoded.note,) if decoded.note else ())
     if decoded.encoding not in ("utf-8",):
         notes += (f"decoded as {decoded.encoding}",)

@@ -77,15 +77,32 @@ def decode_bytes(data: bytes) -> DecodedText:
         utf8_error = exc
     if b"\x00" in data[:8192]:
         raise DecodeError("binary file (NUL bytes), not a text digest")
+    decoded = {}
     for enc in ("gb18030", "big5"):
         try:
-            return _checked(data.decode(enc), enc)
+            decoded[enc] = data.decode(enc)
         except UnicodeDecodeError:
             continue
+    if len(decoded) == 2:  # GB18030 accepts most Big5 bytes too: ask which reads as text
+        enc = _chinese_encoding(data)
+        return _checked(decoded[enc], enc)
+    for enc, text in decoded.items():
+        return _checked(text, enc)
     raise DecodeError(
         f"not valid UTF-8 (byte {utf8_error.start}), UTF-16, GB18030 or Big5: "
         "re-save the file as UTF-8"
     )
+
+
+def _chinese_encoding(data: bytes) -> str:
+    """GB18030 or Big5 for bytes valid in both; GB18030 (mainland digests) unless there is
+    enough text for charset-normalizer to be sure it is Big5."""
+    if sum(b > 127 for b in data) < 40:
+        return "gb18030"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=["gb18030", "big5"]).best()
+    return "big5" if best is not None and best.encoding == "big5" else "gb18030"
 
 
 def _checked(text: str, encoding: str, note: str | None = None) -> DecodedText:

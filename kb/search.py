@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -101,6 +102,7 @@ class Searcher:
         self._embedder = None
         self._vectors = None
         self._dense_loader: Future | None = None
+        self._dense_lock = threading.Lock()
         if preload_dense:
             self._dense_loader = ThreadPoolExecutor(1, thread_name_prefix="kb-dense").submit(self._load_dense)
         self.tagger = tagger or default_tagger(self.settings.all_gazetteer_files())
@@ -138,25 +140,22 @@ class Searcher:
     def _load_dense(self) -> None:
         from . import query_encoder
         from .embed import load_embedder
-        from .vectors import VectorIndex
+        from .index import open_vectors
 
         # the traced query encoder starts in a fraction of the full model's time
         embedder = query_encoder.load(self.settings.model_cache_dir, self.settings.embed_model) \
             or load_embedder(self.settings.embed_model, cache_dir=self.settings.model_cache_dir)
-        self._vectors = VectorIndex.open(
-            path=None if self.settings.chroma_url else self.settings.chroma_path,
-            url=self.settings.chroma_url, model=embedder.name, dim=embedder.dim,
-        )
+        vectors = open_vectors(self.settings, embedder)
         for text in ("预热", "warm up the encoder"):  # TorchScript optimises on its first calls
             embedder.encode_query(text)
-        self._embedder = embedder
+        self._embedder, self._vectors = embedder, vectors
 
     def _dense_ready(self) -> bool:
-        if self._vectors is None:
+        with self._dense_lock:  # the UI may search from several threads
             if self._dense_loader is not None:
                 loader, self._dense_loader = self._dense_loader, None
                 loader.result()  # re-raises a loading error here, in the caller's thread
-            else:
+            if self._vectors is None:
                 self._load_dense()
         return self._vectors.count() > 0
 
@@ -170,8 +169,8 @@ class Searcher:
         filter is narrow enough that this finds too little, ask chroma for the allowed ids
         only (an id-restricted query stays fast up to a few thousand ids)."""
         qv = self._embedder.encode_query(text)
-        if mask is None:
-            return self._vectors.query(qv, depth)
+        if mask is None:  # ids the store no longer has (vectors not yet updated) are skipped
+            return [(d, s) for d, s in self._vectors.query(qv, depth) if d in self._row]
         hits = [(d, s) for d, s in self._vectors.query(qv, depth * 3)
                 if d in self._row and mask[self._row[d]]]
         allowed = np.flatnonzero(mask)
@@ -258,7 +257,13 @@ class Searcher:
     ) -> SearchResult:
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        if k < 1:
+            raise QueryError(f"k must be at least 1, not {k}")
+        since, until = _iso_date(since, "since"), _iso_date(until, "until")
         dense_on = mode != "bm25" and self._dense_ready()  # model load is not query time
+        if mode == "dense" and not dense_on:
+            raise QueryError(f"no vectors in {self.settings.db_dir}: run `kb reindex --db "
+                             f"{self.settings.db_dir}` (it was ingested with --no-vectors)")
         t0 = time.perf_counter()
         text, parsed, q_ents = self.understand(query, today)
         since = since or parsed.get("since")
@@ -271,10 +276,12 @@ class Searcher:
         bm25_rank: list[tuple[str, float]] = []
         if mode in ("hybrid", "bm25") and tokens:
             scores = self.lexical.bm25.scores(tokens)
+            hit = self.lexical.bm25.matches(tokens)
             if mask is not None:
-                scores = np.where(mask, scores, 0)
+                hit &= mask
+            scores = np.where(hit, scores, -np.inf)
             top = np.argpartition(-scores, min(depth, len(scores) - 1))[:depth] if len(scores) else []
-            top = sorted((i for i in top if scores[i] > 0), key=lambda i: -scores[i])
+            top = sorted((i for i in top if hit[i]), key=lambda i: -scores[i])
             bm25_rank = [(self.lexical.ids[i], float(scores[i])) for i in top]
         dense_rank: list[tuple[str, float]] = []
         if dense_on and text.strip():
@@ -356,6 +363,15 @@ class Searcher:
         return hits
 
 
+def _iso_date(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise QueryError(f"--{name} {value!r} is not a date: write it as YYYY-MM-DD") from None
+
+
 def fusion_weights(text: str, q_ents: Sequence[str]) -> dict[str, float]:
     """Per-query weights: the measured defaults, with more say for the dense ranking on
     descriptive queries that name no entity."""
@@ -409,5 +425,3 @@ def search(query: str, db=None, **kwargs) -> SearchResult:
         s.close()
 
 
-def result_lines(result: SearchResult) -> str:
-    return json.dumps(result.to_json(), ensure_ascii=False)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ItemNotFound, StoreNotFound
+from .errors import ItemNotFound, KBError, StoreNotFound
 from .models import Entity, Item, ParsedIssue
 
 SCHEMA_VERSION = 1
@@ -92,6 +92,20 @@ class FileState:
     fingerprint: str
 
 
+def store_generation(path: Path) -> int:
+    """The store's generation without opening a Store (cheap: for cache keys in the UI)."""
+    if not path.is_file():
+        return -1
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+    except sqlite3.Error:
+        return -1
+    finally:
+        conn.close()
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -138,7 +152,15 @@ class Store:
         """Open an existing store; StoreNotFound tells the user to ingest first."""
         if not path.is_file():
             raise StoreNotFound(path.parent)
-        return cls(path, _connect(path))
+        store = cls(path, _connect(path))
+        version = store.get_meta("schema_version")
+        if version != str(SCHEMA_VERSION):
+            store.close()
+            raise KBError(
+                f"{path} was written by another version of digest-kb (schema {version}, this one "
+                f"reads {SCHEMA_VERSION}): ingest your digests into a new --db directory"
+            )
+        return store
 
     def close(self) -> None:
         self.conn.close()
@@ -238,8 +260,14 @@ class Store:
                 n += c.execute("DELETE FROM issues WHERE source = ?", (s,)).rowcount
             if n:
                 _bump_generation(c)
-            c.execute("DELETE FROM entities WHERE name NOT IN (SELECT entity FROM item_entities)")
         return n
+
+    def prune_entities(self) -> int:
+        """Drop entities no item is tagged with any more (after re-tagging or deletes)."""
+        with self.transaction() as c:
+            return c.execute(
+                "DELETE FROM entities WHERE name NOT IN (SELECT DISTINCT entity FROM item_entities)"
+            ).rowcount
 
     # -- reading -----------------------------------------------------------------------
     def stats(self) -> dict:
@@ -302,6 +330,9 @@ class Store:
             where.append("it.id IN (SELECT item_id FROM item_entities WHERE entity = ?)")
             args.append(entity)
         if ids is not None:
+            if len(ids) > 900:  # keep under SQLite's variable limit
+                found = {it.id: it for chunk in _chunks(list(ids), 900) for it in self.items(ids=chunk)}
+                return [found[i] for i in ids if i in found]
             where.append(f"it.id IN ({','.join('?' * len(ids))})"); args += list(ids)  # noqa: E702
         sql = (
             "SELECT it.id, it.issue_id, it.date, i.source, i.title, it.position, it.section, it.title,"

@@ -43,3 +43,14 @@ def test_save_and_load_round_trip(tmp_path):
     idx.save(tmp_path)
     again = BM25Index.load(tmp_path)
     np.testing.assert_allclose(again.scores(["模型", "智谱"]), idx.scores(["模型", "智谱"]))
+
+
+def test_matches_includes_documents_whose_score_is_not_positive():
+    """A term in more than half the documents has a floored (or zero) IDF; a document
+    containing it still matches the query."""
+    corpus = [["智谱", "发布"], ["智谱"]]  # 智谱 in every document: idf < 0 -> epsilon floor
+    idx = BM25Index.build(corpus)
+    assert idx.matches(["智谱"]).tolist() == [True, True]
+    assert idx.matches(["不存在"]).tolist() == [False, False]
+    two = BM25Index.build([["a"], ["b"]])  # df = N/2: idf exactly 0
+    assert two.scores(["a"]).tolist() == [0.0, 0.0] and two.matches(["a"]).tolist() == [True, False]

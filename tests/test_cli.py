@@ -158,3 +158,25 @@ def test_search_quiet_prints_hits_only(db):
     quiet = run("search", "字节跳动", "--db", db, "--mode", "bm25", "--quiet").stdout
     assert "results for" in loud and "results for" not in quiet
     assert "字节跳动" in quiet
+
+
+def test_bad_filters_are_clear_errors(db):
+    res = run("search", "智谱", "--db", db, "--since", "2025/12/01", "--mode", "bm25", ok=False)
+    assert res.exit_code == 2 and "YYYY-MM-DD" in res.output
+    assert run("search", "智谱", "--db", db, "-k", "0", ok=False).exit_code == 2
+
+
+def test_batch_reports_a_bad_line_and_goes_on(db, tmp_path):
+    f = tmp_path / "q.txt"
+    f.write_text('智谱\n{"query": 3}\n{"query": "OpenAI", "since": "yesterday"}\n{not json\n字节跳动\n', "utf-8")
+    lines = [json.loads(x) for x in run("search", "--batch", f, "--db", db, "--mode", "bm25").stdout.splitlines()]
+    assert [("error" in x) for x in lines] == [False, True, True, True, False]
+    assert lines[1]["line"] == 2 and lines[4]["query"] == "字节跳动"
+
+
+def test_a_broken_user_gazetteer_is_a_one_line_error(db, tmp_path, monkeypatch):
+    bad = tmp_path / "gaz.yaml"
+    bad.write_text("entities:\n  - name: X\n    type: planet\n", "utf-8")
+    monkeypatch.setenv("KB_GAZETTEER", str(bad))
+    res = run("search", "智谱", "--db", db, "--mode", "bm25", ok=False)
+    assert res.exit_code == 2 and res.output.startswith("error:")

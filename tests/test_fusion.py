@@ -15,11 +15,6 @@ def test_weights_zero_ignores_a_ranking():
     assert [d for d, _ in fused] == ["a", "b"]
 
 
-def test_bonus_lifts_an_item():
-    fused = rrf({"bm25": ["a", "b", "c"]}, bonus={"c": 1.0})
-    assert fused[0][0] == "c"
-
-
 ids = st.lists(st.sampled_from("abcdefghij"), unique=True, max_size=10)
 
 

@@ -229,3 +229,38 @@ def test_undated_pages_are_not_digests(tmp_path, seed_dir, tagger):
         readme = next(f for f in report.files if f.path.endswith("README.md"))
         assert readme.status == SKIPPED and "date" in readme.reason
         assert len(store.issues()) == 1
+
+
+def test_big5_file_is_decoded_as_big5(tmp_path, tagger):
+    import opencc
+
+    text = opencc.OpenCC("s2t").convert((FIXTURES / "2025-12-25.md").read_text("utf-8"))
+    d = tmp_path / "big5"
+    d.mkdir()
+    (d / "2025-12-25.md").write_bytes(text.encode("big5", errors="replace"))
+    with _store(tmp_path) as store:
+        report = ingest([d], store, tagger)
+        assert report.ok
+        titles = [i.title for i in store.items()]
+    assert "字節跳動發佈豆包大模型1.8" in titles or "字節跳動發布豆包大模型1.8" in titles, titles
+    assert any("decoded as big5" in n for f in report.files for n in f.notes)
+
+
+def test_a_stored_issue_whose_file_breaks_is_kept_and_said_so(tmp_path, seed_dir, tagger):
+    with _store(tmp_path) as store:
+        ingest([seed_dir], store, tagger)
+        (seed_dir / SEED.name).write_bytes(b"")
+        report = ingest([seed_dir], store, tagger)
+        assert "stored version of this issue is kept" in report.failed[0].reason
+        assert store.item_count() == 57
+
+
+def test_retagging_drops_entities_no_item_has(tmp_path, seed_dir, tagger):
+    with _store(tmp_path) as store:
+        ingest([seed_dir], store, tagger)
+        assert "Instacart" in {e["name"] for e in store.entities()}
+        f = seed_dir / SEED.name
+        f.write_text(f.read_text("utf-8").replace("Instacart", "某配送平台"), "utf-8")
+        ingest([seed_dir], store, tagger)
+        names = {r[0] for r in store.conn.execute("SELECT name FROM entities")}
+    assert "Instacart" not in names

@@ -131,12 +131,31 @@ def test_model_mismatch_is_refused_with_the_fix(tmp_path):
 
 @pytest.mark.slow
 def test_chroma_server_mode(tmp_path, chroma_server):
+    """Two knowledge bases on one Chroma server keep their own vectors."""
     settings = build(tmp_path / "kb", [SEED], chroma_url=chroma_server)
+    other = build(tmp_path / "kb2", [FIXTURES / "2025-12-25.md"], chroma_url=chroma_server)
     assert not settings.chroma_path.exists()
+    for st, query, title in ((settings, "钉钉 AI 硬件", "DingTalk Real"), (other, "豆包大模型", "豆包")):
+        s = Searcher(st)
+        try:
+            res = s.search(query, k=3, mode="dense")
+            assert any(title in h.title for h in res.results), titles(res)
+            assert {h.date for h in res.results} == {"2025-12-24" if st is settings else "2025-12-25"}
+        finally:
+            s.close()
+
+
+def test_dense_search_without_vectors_says_how_to_build_them(tmp_path):
+    settings = Settings(db_dir=tmp_path / "kb")
+    tagger = default_tagger()
+    with Store.create(settings.store_path) as store:
+        ingest([FIXTURES / "2025-12-25.md"], store, tagger)
+        update_indexes(settings, store, tagger, vectors=False)
     s = Searcher(settings)
     try:
-        res = s.search("钉钉 AI 硬件", k=3, mode="dense")
-        assert any("DingTalk Real" in h.title for h in res.results)
+        with pytest.raises(QueryError, match="kb reindex"):
+            s.search("豆包", mode="dense")
+        assert s.search("豆包", mode="hybrid").results  # hybrid still answers from BM25
     finally:
         s.close()
 
