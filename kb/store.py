@@ -388,26 +388,32 @@ class Store:
     def max_date(self) -> str | None:
         return self.conn.execute("SELECT MAX(date) FROM items").fetchone()[0]
 
-    # -- embedding cache ---------------------------------------------------------------
+    # -- caches keyed by content hash: tokens per segmenter, vectors per model -------------
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, bytes]:
-        out: dict[str, bytes] = {}
-        for chunk in _chunks(list(hashes), 900):
-            q = f"SELECT content_hash, vector FROM embeddings WHERE model = ? AND content_hash IN ({','.join('?' * len(chunk))})"
-            out.update(self.conn.execute(q, [model, *chunk]).fetchall())
-        return out
+        return self._cached("embeddings", "model", "vector", model, hashes)
+
+    def cache_vectors(self, model: str, rows: Sequence[tuple[str, bytes]]) -> None:
+        self._cache("embeddings", "model", "vector", model, rows)
 
     def cached_tokens(self, segmenter: str, hashes: Sequence[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for chunk in _chunks(list(hashes), 900):
-            q = f"SELECT content_hash, tokens FROM tokens WHERE segmenter = ? AND content_hash IN ({','.join('?' * len(chunk))})"
-            out.update(self.conn.execute(q, [segmenter, *chunk]).fetchall())
-        return out
+        return self._cached("tokens", "segmenter", "tokens", segmenter, hashes)
 
     def cache_tokens(self, segmenter: str, rows: Sequence[tuple[str, str]]) -> None:
+        self._cache("tokens", "segmenter", "tokens", segmenter, rows)
+
+    def _cached(self, table: str, kind: str, value: str, key: str, hashes: Sequence[str]) -> dict:
+        out: dict = {}
+        for chunk in _chunks(list(hashes), 900):
+            q = (f"SELECT content_hash, {value} FROM {table} WHERE {kind} = ?"
+                 f" AND content_hash IN ({','.join('?' * len(chunk))})")
+            out.update(self.conn.execute(q, [key, *chunk]).fetchall())
+        return out
+
+    def _cache(self, table: str, kind: str, value: str, key: str, rows: Sequence[tuple]) -> None:
         with self.transaction() as c:
             c.executemany(
-                "INSERT OR REPLACE INTO tokens (content_hash, segmenter, tokens) VALUES (?,?,?)",
-                [(h, segmenter, t) for h, t in rows],
+                f"INSERT OR REPLACE INTO {table} (content_hash, {kind}, {value}) VALUES (?,?,?)",
+                [(h, key, v) for h, v in rows],
             )
 
     def index_rows(self) -> list[tuple]:
@@ -419,12 +425,6 @@ class Store:
             " FROM items it ORDER BY it.rowid"
         ).fetchall()
 
-    def cache_vectors(self, model: str, rows: Sequence[tuple[str, bytes]]) -> None:
-        with self.transaction() as c:
-            c.executemany(
-                "INSERT OR REPLACE INTO embeddings (content_hash, model, vector) VALUES (?,?,?)",
-                [(h, model, v) for h, v in rows],
-            )
 
 
 def _bump_generation(c: sqlite3.Connection) -> None:
