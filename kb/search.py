@@ -38,6 +38,7 @@ WEIGHTS = {"bm25": 1.0, "dense": 0.3, "entity": 1.0}
 # embeddings beat BM25 on this corpus; None disables the adjustment.
 DESCRIPTIVE_DENSE: float | None = 1.5
 DESCRIPTIVE_CHARS = 12
+ENTITY_LEAD_FIRST = True  # items that name the entity first (their subject) come first
 CHILD_WEIGHT = 0.5  # an item tagged with a product/subsidiary of the company named
 # (a version of a model family named counts fully: "ERNIE" is about 文心5.0 too)
 
@@ -322,18 +323,23 @@ class Searcher:
             family = self._types.get(e) == "model"
             for c in self._descendants(e):
                 want.setdefault(c, (qi, 1.0 if family else CHILD_WEIGHT))
-        q = f"SELECT item_id, entity FROM item_entities WHERE entity IN ({','.join('?' * len(want))})"
+        q = (f"SELECT item_id, entity, rank FROM item_entities"
+             f" WHERE entity IN ({','.join('?' * len(want))})")
         per_item: dict[str, dict[int, float]] = {}
-        for doc, ent in self.store.conn.execute(q, list(want)):
+        first: dict[str, int] = {}  # the item names a wanted entity before any other
+        for doc, ent, tag_rank in self.store.conn.execute(q, list(want)):
             r = self._row.get(doc)
             if r is None or (mask is not None and not mask[r]):
                 continue
             qi, w = want[ent]
             slot = per_item.setdefault(doc, {})
             slot[qi] = max(slot.get(qi, 0.0), w)
+            first[doc] = min(first.get(doc, tag_rank), tag_rank)
         lexical = dict(bm25_rank)
         scored = [(doc, sum(v.values())) for doc, v in per_item.items()]
-        scored.sort(key=lambda dw: (-dw[1], -lexical.get(dw[0], 0.0), -self.dates[self._row[dw[0]]]))
+        lead = (lambda d: first[d] > 0) if ENTITY_LEAD_FIRST else (lambda d: 0)
+        scored.sort(key=lambda dw: (-dw[1], lead(dw[0]), -lexical.get(dw[0], 0.0),
+                                    -self.dates[self._row[dw[0]]]))
         return scored[:CANDIDATES]
 
     def _aliases(self, names: list[str]) -> list[str]:
