@@ -9,6 +9,7 @@ process, plus the time to ingest one new daily issue into the full store.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import shutil
@@ -168,14 +169,14 @@ def run_bench(
         [sys.executable, "-c", "import json,sys; from kb.bench import serve_latency; "
          "print(json.dumps(serve_latency(sys.argv[1], sys.argv[2])))", str(db_dir), str(qfile)],
         capture_output=True, text=True, check=True,
-        env={**__import__("os").environ, "KB_EMBED_MODEL": settings.embed_model},
+        env={**os.environ, "KB_EMBED_MODEL": settings.embed_model},
     )
     served = json.loads(proc.stdout.strip().splitlines()[-1])
     return {
         "items": items,
         "issues": issues_one * epochs + 1,
         "model": settings.embed_model,
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "corpus_issues_per_s": round(issues_one / parse_s, 1),
         "corpus_items": per_epoch,
         "unchanged_rerun_s": round(rerun_s, 3),
