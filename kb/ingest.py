@@ -160,7 +160,11 @@ def _ingest_one(
             mtime_ns=st.st_mtime_ns, fingerprint=fp,
         )
     except NotADigest as exc:
-        return FileResult(source, SKIPPED, f"not a digest: {exc}" + _kept(old))
+        # readable, and its content has no items now: what was stored from it goes too
+        dropped = ""
+        if old and store.delete_issues([source]):
+            dropped = "; its earlier version was removed from the store"
+        return FileResult(source, SKIPPED, f"not a digest: {exc}{dropped}")
     except (DecodeError, ParseError) as exc:
         return FileResult(source, FAILED, str(exc) + _kept(old))
     except OSError as exc:

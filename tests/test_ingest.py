@@ -264,3 +264,15 @@ def test_retagging_drops_entities_no_item_has(tmp_path, seed_dir, tagger):
         ingest([seed_dir], store, tagger)
         names = {r[0] for r in store.conn.execute("SELECT name FROM entities")}
     assert "Instacart" not in names
+
+
+def test_a_stored_issue_that_is_now_no_digest_is_removed(tmp_path, seed_dir, tagger):
+    f = seed_dir / "2025-12-25.md"
+    shutil.copy(FIXTURES / f.name, f)
+    with _store(tmp_path) as store:
+        ingest([seed_dir], store, tagger)
+        f.write_text("---\ntitle: 关于\n---\n\n# 关于我们\n\n我们每天整理AI新闻。\n", "utf-8")
+        report = ingest([seed_dir], store, tagger)
+        r = next(x for x in report.files if x.path.endswith(f.name))
+        assert r.status == SKIPPED and "removed" in r.reason
+        assert not store.items(date="2025-12-25") and store.item_count() == 57
