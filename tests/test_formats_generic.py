@@ -122,3 +122,43 @@ def test_of_two_lists_that_repeat_each_other_the_fuller_one_stays() -> None:
     issue = parse_text(text, "links.md")
     assert [(i.title, i.section) for i in issue.items] == [
         ("Alpha", "All links"), ("Beta", "All links"), ("Gamma", "All links")]
+
+
+UNSEEN = {
+    "2026-02-01.md": (
+        "# AI早报 2026年2月1日\n\n今日要闻速览：\n1. OpenAI发布GPT-5.3\n2. 字节跳动豆包日活破亿\n3. 智谱发布GLM-5\n\n---\n\n"
+        "**1. OpenAI发布GPT-5.3**\n\nOpenAI今天发布了GPT-5.3，推理能力提升。[原文](https://example.com/a)\n\n"
+        "**2. 字节跳动豆包日活破亿**\n\n字节跳动旗下豆包App日活跃用户突破一亿。[原文](https://example.com/b)\n\n"
+        "**3. 智谱发布GLM-5**\n\n智谱AI发布新一代基座模型GLM-5，参数规模扩大。[原文](https://example.com/c)\n\n"
+        "---\n关注我们，获取更多AI资讯。\n",
+        ["OpenAI发布GPT-5.3", "字节跳动豆包日活破亿", "智谱发布GLM-5"],
+        ["https://example.com/a", "https://example.com/b", "https://example.com/c"],
+    ),
+    "2026-02-02.md": (
+        "<h1>每日AI快讯 | 2026-02-02</h1>\n"
+        '<p>【月之暗面发布Kimi K3】月之暗面今天发布Kimi K3模型。<a href="https://example.com/k3">详情</a></p>\n'
+        '<p>【阿里千问开源Qwen4】阿里巴巴开源通义千问Qwen4系列模型。<a href="https://example.com/q4">详情</a></p>\n'
+        '<p>【谷歌发布Gemini 3.5 Pro】Google发布Gemini 3.5 Pro。<a href="https://example.com/g">详情</a></p>\n',
+        ["月之暗面发布Kimi K3", "阿里千问开源Qwen4", "谷歌发布Gemini 3.5 Pro"],
+        ["https://example.com/k3", "https://example.com/q4", "https://example.com/g"],
+    ),
+    "2026-02-03.md": (
+        "---\ntitle: 周末AI观察\ndate: 2026-02-03\n---\n\n## 一、大模型\n\n"
+        "- **百度文心5.5发布**：百度发布文心大模型5.5。 https://example.com/w\n"
+        "- **MiniMax M3上线**：MiniMax发布M3模型。 https://example.com/m\n\n"
+        "## 二、融资\n\n- **面壁智能完成新一轮融资**：面壁智能获得数亿元融资。 https://example.com/f\n",
+        ["百度文心5.5发布", "MiniMax M3上线", "面壁智能完成新一轮融资"],
+        ["https://example.com/w", "https://example.com/m", "https://example.com/f"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNSEEN))
+def test_unseen_layouts_split_into_their_items(name):
+    """Bold numbered titles after a TOC, 【title】 HTML paragraphs, and a category holding
+    a single bullet: each item found once, with its own link."""
+    text, titles, urls = UNSEEN[name]
+    issue = parse_text(text, name)
+    assert issue.layout == "generic" and issue.date == name[:10]
+    assert [i.title for i in issue.items] == titles
+    assert [i.url for i in issue.items] == urls

@@ -32,6 +32,7 @@ from kb.models import BRIEF, MAIN
 
 NAME = "generic"
 
+_BRACKET_LEAD = re.compile(r"^([ \t]*)【([^】\n]{2,80})】[ \t]*", re.M)
 _NUM_PARA = re.compile(r"^\s*[(（]?\d{1,3}\s*[、．.)）]\s*\S")
 _NUM_PREFIX = re.compile(r"^\s*[(（]?\d{1,3}\s*[、．.)）]\s*")
 _HTML_LINE = re.compile(r"^\s*<(?:h[1-6]|p|li|ul|ol|div|article|section|table|tr|br)\b", re.I | re.M)
@@ -108,6 +109,8 @@ def find_units(blocks: list[md.Block], section: str | None) -> list[Draft]:
     if len(bullets) >= 2 and sum(map(_linkish, bullets)) >= 0.6 * len(bullets) \
             and _share(bullets, size) >= 0.5:
         best = [_list_unit(b, section) for b in bullets]
+    elif len(bullets) == 1 and _linkish(bullets[0]) and _share(bullets, size) >= 0.8:
+        best = [_list_unit(bullets[0], section)]  # a category holding a single entry
     if ordered and len(ordered) > len(best):
         linkish = sum(map(_linkish, ordered)) >= 0.6 * len(ordered)
         avg = sum(len(md.strip_inline(b.text)) for b in ordered) / len(ordered)
@@ -151,7 +154,8 @@ def _grouped(blocks: list[md.Block], is_start: Callable[[md.Block], bool], secti
                 lines = [*head, ""] + [ln for g in group[1:] for ln in (*g.text.split("\n"), "")]
                 unit = unit_from_lines(lines)
                 kind = BRIEF if unit.brief else MAIN
-                out.append(Draft(section, unit.title, unit.text, unit.url, unit.links, kind))
+                url = unit.url or (unit.links[0] if len(unit.links) == 1 else None)
+                out.append(Draft(section, unit.title, unit.text, url, unit.links, kind))
             group = [b] if b.kind != "hr" else None
         elif group is not None:
             group.append(b)
@@ -206,10 +210,17 @@ def _key(s: str) -> str:
 def parse(doc: Document) -> tuple[list[Draft], list[str]]:
     notes: list[str] = []
     blocks = doc.blocks
-    if looks_like_html(doc.body):
-        blocks = md.parse_blocks(html_to_markdown(doc.body))
-        doc._blocks = blocks  # the issue title and heading date come from the converted text
+    text = doc.body
+    if looks_like_html(text):
+        text = html_to_markdown(text)
         notes.append("generic: read the body as HTML")
+    if len(_BRACKET_LEAD.findall(text)) >= 2:
+        # "【title】text" paragraphs are bold-title units written with CJK brackets
+        text = _BRACKET_LEAD.sub(r"\1**\2**\n\n\1", text)
+        notes.append("generic: read 【title】 lines as item titles")
+    if text is not doc.body:
+        blocks = md.parse_blocks(text)
+        doc._blocks = blocks  # the issue title and heading date come from the converted text
     root = md.section_tree(blocks)
     h1 = [c for c in root.children if c.level == 1]
     doc_title = h1[0] if len(h1) == 1 else None
