@@ -60,22 +60,24 @@ class BM25Index:
         weights = sparse.csc_matrix((w.astype(np.float32), (row_a, col_a)), shape=(n, len(vocab)))
         return cls(vocab, weights, {"k1": k1, "b": b, "epsilon": epsilon, "avgdl": float(avgdl)})
 
+    def scores(self, query: Sequence[str]) -> np.ndarray:
+        """BM25 score of every document; repeated query terms count again, as in rank-bm25."""
+        return self.scores_and_matches(query)[0]
+
     def matches(self, query: Sequence[str]) -> np.ndarray:
         """Which documents contain at least one query term (a BM25 score can be 0 or
         negative for a term in half the documents or more, yet the document matches)."""
-        cols = [self.vocab[t] for t in set(query) if t in self.vocab]
-        if not cols:
-            return np.zeros(self.n_docs, dtype=bool)
-        return self.weights[:, cols].getnnz(axis=1) > 0
+        return self.scores_and_matches(query)[1]
 
-    def scores(self, query: Sequence[str]) -> np.ndarray:
-        """BM25 score of every document; repeated query terms count again, as in rank-bm25."""
+    def scores_and_matches(self, query: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Both from one slice of the query's columns (the search needs both per query)."""
         counts = Counter(self.vocab[t] for t in query if t in self.vocab)
         if not counts:
-            return np.zeros(self.n_docs, dtype=np.float32)
+            return np.zeros(self.n_docs, dtype=np.float32), np.zeros(self.n_docs, dtype=bool)
         cols = np.fromiter(counts.keys(), dtype=np.int64)
         mult = np.fromiter(counts.values(), dtype=np.float32)
-        return np.asarray(self.weights[:, cols] @ mult).ravel()
+        sub = self.weights[:, cols]
+        return np.asarray(sub @ mult).ravel(), sub.getnnz(axis=1) > 0
 
     # -- persistence ---------------------------------------------------------------------
     def save(self, directory: Path) -> None:

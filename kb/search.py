@@ -276,8 +276,7 @@ class Searcher:
         tokens = self.segmenter.tokens(text, for_query=True)
         bm25_rank: list[tuple[str, float]] = []
         if mode in ("hybrid", "bm25") and tokens:
-            scores = self.lexical.bm25.scores(tokens)
-            hit = self.lexical.bm25.matches(tokens)
+            scores, hit = self.lexical.bm25.scores_and_matches(tokens)
             if mask is not None:
                 hit &= mask
             scores = np.where(hit, scores, -np.inf)
