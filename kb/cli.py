@@ -38,6 +38,13 @@ def _progress(quiet: bool, desc: str):
     return wrap
 
 
+def _item_json(it) -> dict:
+    """The `kb items --json` fields (outside checks read these names)."""
+    return {"id": it.id, "issue_id": it.issue_id, "date": it.date, "source": it.source,
+            "position": it.position, "section": it.section, "title": it.title, "text": it.text,
+            "url": it.url, "kind": it.kind, "entities": list(it.entities)}
+
+
 def _open_store(db: Path | None) -> tuple[Settings, Store]:
     settings = load_settings(db)
     return settings, Store.open(settings.store_path)
@@ -155,12 +162,7 @@ def items(db: Path | None, source: str | None, date: str | None, as_json: bool, 
     with store:
         rows = store.items(source=source, date=date)
     if as_json:
-        return _dump([
-            {"id": it.id, "issue_id": it.issue_id, "date": it.date, "source": it.source,
-             "position": it.position, "section": it.section, "title": it.title, "text": it.text,
-             "url": it.url, "kind": it.kind, "entities": list(it.entities)}
-            for it in rows
-        ])
+        return _dump([_item_json(it) for it in rows])
     for it in rows:
         ents = f"  [{', '.join(it.entities)}]" if it.entities else ""
         click.echo(f"{it.id}  {it.date}  #{it.position:<3} {it.kind:<5} {it.title}{ents}")
@@ -295,11 +297,9 @@ def show(item_id: str, db: Path | None, as_json: bool, quiet: bool) -> None:
         prev, nxt = store.neighbours(item)
     if as_json:
         brief = lambda it: it and {"id": it.id, "position": it.position, "title": it.title}  # noqa: E731
-        return _dump({
-            "id": item.id, "issue_id": item.issue_id, "date": item.date, "issue_title": item.issue_title,
-            "source": item.source, "section": item.section, "position": item.position, "title": item.title,
-            "text": item.text, "url": item.url, "links": list(item.links), "kind": item.kind,
-            "entities": list(item.entities), "previous": brief(prev), "next": brief(nxt),
+        return _dump(_item_json(item) | {
+            "issue_title": item.issue_title, "links": list(item.links),
+            "previous": brief(prev), "next": brief(nxt),
         })
     click.echo(render_context(item, prev, nxt))
 
