@@ -8,7 +8,6 @@ the indexes only rank.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
